@@ -1,0 +1,7 @@
+"""JSON API under /api/v1 (contract.md)."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__)
+
+from app.api import views  # noqa: E402,F401  (routes register on import)

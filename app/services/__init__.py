@@ -1,0 +1,1 @@
+"""Use cases: load rows, call `cases`/`gis`, write the audit, commit. Views call one of these."""

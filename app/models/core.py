@@ -1,4 +1,4 @@
-"""Database models (SQLAlchemy 2 typed). The schema itself comes only from `migrations/`."""
+"""Core models: districts, departments, users, API tokens, projects, defects, audit."""
 
 from __future__ import annotations
 

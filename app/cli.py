@@ -60,7 +60,7 @@ def demo_generate(count: int, seed: int) -> None:
 
     started = time.perf_counter()
     rows = generate_projects(count, seed)
-    added = load_projects(rows, today())
+    added = load_projects(rows, today(), renumber=True)
     click.echo(
         f"已生成 {added} 个项目（种子 {seed}），用时 {time.perf_counter() - started:.1f} 秒。"
     )

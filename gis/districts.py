@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +21,10 @@ DEFAULT_BOUNDARIES: Path = (
     Path(__file__).resolve().parent / "data" / "shizuishan_districts_wgs84.geojson"
 )
 
-# Names under which a GeoJSON `crs` member may declare longitude/latitude on WGS84 or CGCS2000;
-# RFC 7946 dropped `crs`, so an absent member means CRS84 too.
-_LONLAT_CRS_MARKERS = ("CRS84", "4326", "4490")
+# How a GeoJSON `crs` member names longitude/latitude on WGS84 or CGCS2000 ("EPSG:4490",
+# "urn:ogc:def:crs:EPSG::4326", "urn:ogc:def:crs:OGC:1.3:CRS84"); RFC 7946 dropped `crs`, so an
+# absent member means CRS84 too.
+_LONLAT_CRS = re.compile(r"(?:CRS84|EPSG:{1,2}(?:4326|4490))\Z", re.IGNORECASE)
 _POLYGONAL = ("Polygon", "MultiPolygon")
 
 
@@ -57,6 +59,10 @@ class DistrictBoundaries:
         self._points = {
             d.adcode: _xy(d.geometry.representative_point().coords[0]) for d in self._districts
         }
+        for district in self._districts:
+            # GEOS builds a prepared geometry's indexes lazily on the first query; doing it here,
+            # before the object is shared, keeps concurrent requests from racing to build them.
+            district.geometry.covers(shapely.Point(self._points[district.adcode]))
         self.source = source
 
     def __repr__(self) -> str:
@@ -111,14 +117,18 @@ class DistrictBoundaries:
         """`locate` for many points at once (vectorised; same answers as calling it per point)."""
         if len(lons) != len(lats):
             raise ValueError("lons and lats differ in length")
-        points = shapely.points(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
-        found: list[str | None] = [None] * len(points)
-        pending = np.ones(len(points), dtype=bool)
+        count = len(lons)
+        points = np.asarray(
+            shapely.points(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)),
+            dtype=object,
+        ).reshape(count)
+        found: list[str | None] = [None] * count
+        pending = np.ones(count, dtype=np.bool_)
         for district in self._districts:
-            hits = pending & shapely.covers(district.geometry, points)
+            hits = np.logical_and(pending, shapely.covers(district.geometry, points))
             for index in np.flatnonzero(hits):
                 found[int(index)] = district.adcode
-            pending &= ~hits
+            pending = np.logical_and(pending, np.logical_not(hits))
         return found
 
     def contains(self, lon: float, lat: float) -> bool:
@@ -155,7 +165,7 @@ def _check_crs(crs: object) -> None:
     name = ""
     if isinstance(crs, Mapping) and isinstance(crs.get("properties"), Mapping):
         name = str(crs["properties"].get("name", ""))
-    if not any(marker in name for marker in _LONLAT_CRS_MARKERS):
+    if not _LONLAT_CRS.search(name):
         raise BoundaryError(
             f"边界文件的坐标参考系为“{name or crs}”，须为 WGS84 或 CGCS2000 经纬度，请先转换。"
         )
@@ -183,7 +193,7 @@ def _parse_geometry(number: int, adcode: str, raw: object) -> BaseGeometry:
     if not isinstance(raw, Mapping) or raw.get("type") not in _POLYGONAL:
         raise BoundaryError(f"{where}的几何必须是 Polygon 或 MultiPolygon。")
     try:
-        geometry = shape(raw)
+        geometry = shape(dict(raw))
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, ShapelyError):
         raise BoundaryError(f"{where}的几何坐标无法读取。") from None
     if geometry.is_empty:
@@ -200,13 +210,18 @@ def _parse_geometry(number: int, adcode: str, raw: object) -> BaseGeometry:
     return geometry
 
 
+def _unreadable(path: Path | str | None, exc: OSError) -> BoundaryError:
+    reason = "文件不存在" if isinstance(exc, FileNotFoundError) else (exc.strerror or str(exc))
+    return BoundaryError(f"无法读取行政区划边界文件 {path}：{reason}")
+
+
 def load_boundaries(path: Path | str) -> DistrictBoundaries:
     """Read and validate a boundary GeoJSON file, raising `BoundaryError` when it is unusable."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
-        raise BoundaryError(f"无法读取行政区划边界文件 {path}：{exc.strerror or exc}") from None
+        raise _unreadable(path, exc) from None
     except UnicodeDecodeError:
         raise BoundaryError(f"行政区划边界文件 {path} 不是 UTF-8 编码的文本。") from None
     try:
@@ -225,7 +240,7 @@ def boundaries_from(path: Path | str | None = None) -> DistrictBoundaries:
     try:
         stat = resolved.stat()
     except OSError as exc:
-        raise BoundaryError(f"无法读取行政区划边界文件 {path}：{exc.strerror or exc}") from None
+        raise _unreadable(path, exc) from None
     # Keyed on mtime and size so that replacing the file takes effect without a restart.
     return _cached_boundaries(str(resolved), stat.st_mtime_ns, stat.st_size)
 

@@ -16,10 +16,12 @@ from app.services.projects import (
     ProjectInput,
     apply_classification,
     assign_fields,
+    next_project_code,
     parse_input_facts,
     validate_input,
 )
 from cases.classify import classify
+from cases.taxonomy import DISTRICTS
 
 DEMO_PASSWORD = "Demo#2024szs"
 
@@ -27,9 +29,9 @@ DEMO_PASSWORD = "Demo#2024szs"
 DEMO_ACCOUNTS: tuple[tuple[str, str, str | None, str | None, str], ...] = (
     ("admin", "admin", None, None, "系统管理员"),
     ("caseworker", "caseworker", None, None, "市自然资源局经办人"),
-    ("dwk", "district", "dwk", None, "大武口区政府"),
-    ("hn", "district", "hn", None, "惠农区政府"),
-    ("pl", "district", "pl", None, "平罗县政府"),
+    ("dawukou", "district", "dwk", None, "大武口区政府"),
+    ("huinong", "district", "hn", None, "惠农区政府"),
+    ("pingluo", "district", "pl", None, "平罗县政府"),
     ("tax", "department", None, "tax", "市税务局"),
     ("housing", "department", None, "housing", "市住建局"),
     ("court", "department", None, "court", "市中级人民法院"),
@@ -86,11 +88,32 @@ def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[st
         yield batch
 
 
-def load_projects(rows: Iterable[dict[str, Any]], today: dt.date, *, batch_size: int = 500) -> int:
+def _renumbered(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Give synthetic rows the next free codes of their districts, after what is stored."""
+    next_number: dict[str, int] = {}
+    for row in rows:
+        district = row["district"]
+        if district not in next_number:
+            next_number[district] = int(next_project_code(district).split("-")[1])
+        prefix = DISTRICTS[district].prefix
+        yield {**row, "code": f"{prefix}-{next_number[district]:04d}"}
+        next_number[district] += 1
+
+
+def load_projects(
+    rows: Iterable[dict[str, Any]],
+    today: dt.date,
+    *,
+    renumber: bool = False,
+    batch_size: int = 500,
+) -> int:
     """Insert the projects whose codes are not there yet (idempotent); return how many.
 
     Every row passes the same validation as the forms, so bad demo data fails loudly.
+    `renumber` appends synthetic rows after the stored codes instead of skipping clashes.
     """
+    if renumber:
+        rows = _renumbered(rows)
     existing = set(db.session.scalars(select(Project.code)).all())
     added = 0
     for batch in _batches(rows, batch_size):

@@ -207,10 +207,33 @@ def test_bad_boundary_files_are_refused(tmp_path, content, word):
 
 def test_missing_boundary_file_is_refused(tmp_path):
     missing: Path = tmp_path / "nowhere.geojson"
-    with pytest.raises(BoundaryError, match="无法读取"):
+    with pytest.raises(BoundaryError, match=r"无法读取.*文件不存在"):
         load_boundaries(missing)
-    with pytest.raises(BoundaryError, match="无法读取"):
+    with pytest.raises(BoundaryError, match=r"无法读取.*文件不存在"):
         boundaries_from(missing)
+    with pytest.raises(BoundaryError, match="无法读取"):
+        load_boundaries(tmp_path)  # a directory
+
+
+def test_non_utf8_boundary_file_is_refused(tmp_path):
+    path = tmp_path / "gbk.geojson"
+    path.write_bytes('{"name": "大武口区"}'.encode("gbk"))
+    with pytest.raises(BoundaryError, match="UTF-8"):
+        load_boundaries(path)
+
+
+@pytest.mark.parametrize(
+    "crs_name",
+    ["urn:ogc:def:crs:OGC:1.3:CRS84", "EPSG:4326", "urn:ogc:def:crs:EPSG::4490"],
+)
+def test_lonlat_crs_declarations_are_accepted(tmp_path, crs_name):
+    path = tmp_path / "ok.geojson"
+    data = {
+        **_collection(_feature({"adcode": "640202"})),
+        "crs": {"type": "name", "properties": {"name": crs_name}},
+    }
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert load_boundaries(path).adcodes == ("640202",)
 
 
 def test_integer_adcode_and_missing_name_are_accepted(tmp_path):

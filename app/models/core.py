@@ -185,6 +185,7 @@ class Project(db.Model):
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
     leader: Mapped[str] = mapped_column(String(64), default="")
+    first_registration_date: Mapped[dt.date | None] = mapped_column(Date)  # 首次登记日期
     notes: Mapped[str] = mapped_column(Text, default="")
     # Derived from the defects by cases.progress.project_state, stored so lists can filter on it.
     state: Mapped[str] = mapped_column(String(16), default="unresolved", index=True)
@@ -250,6 +251,13 @@ class Defect(db.Model):
     overridden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     overridden_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(24), default="registered", index=True)
+    # 交办 time limit and the 一项目一策 plan (时间表、路线图, 附件3 四(二)).
+    deadline: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    planned_month: Mapped[str | None] = mapped_column(String(7), index=True)
+    plan_text: Mapped[str] = mapped_column(Text, default="")
+    approval_granted: Mapped[bool] = mapped_column(Boolean, default=False)
+    suspended_until: Mapped[dt.date | None] = mapped_column(Date)
+    status_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -45,6 +45,10 @@ def run_migrations_online():
         conf_args["process_revision_directives"] = process_revision_directives
 
     with target_db.engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch migrations rebuild tables, which SQLite refuses while enforcing foreign keys.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # end the autobegun transaction so Alembic owns its own
         context.configure(
             connection=connection,
             target_metadata=target_db.metadata,

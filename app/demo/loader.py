@@ -18,6 +18,7 @@ from app.services.projects import (
     assign_fields,
     next_project_code,
     parse_input_facts,
+    record_registration,
     validate_input,
 )
 from cases.classify import classify
@@ -126,6 +127,8 @@ def load_projects(
             assign_fields(project, data)
             db.session.add(project)
             apply_classification(project, classify(data.facts))
+            db.session.flush()
+            record_registration(project, None, today)
             existing.add(row["code"])
             added += 1
         db.session.flush()

@@ -13,7 +13,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Defect, Department, Project, User, utcnow
+from app.models import CertificateEntry, Defect, DefectEvent, Department, Project, User, utcnow
 from app.scoping import can, may_create_in, may_edit, visible_projects
 from app.services import audit
 from app.services.errors import Forbidden, InvalidInput, NotFound, StaleVersion
@@ -301,8 +301,13 @@ def apply_classification(project: Project, result: Classification) -> tuple[Defe
     order = list(DEFECT_TYPES)
     for change in changes:
         row = existing.get(change.type)
-        if change.kind == "removed" and row is not None:
+        if change.kind != "removed" or row is None:
+            continue
+        if row.status == INITIAL_DEFECT_STATUS:
             project.defects.remove(row)
+        else:
+            # Work already under way keeps its history; the caseworker decides its 销号.
+            row.review_reason = "按现有事实，引擎已不再认定此问题；该问题已在办理中，请审核后销号。"
     for type_code in order:
         if type_code not in proposed and type_code not in reviews:
             continue
@@ -363,6 +368,36 @@ def next_project_code(district: str) -> str:
     return f"{prefix}{max(numbers, default=0) + 1:04d}"
 
 
+def record_new_defects(project: Project, actor: User | None) -> None:
+    """A 'register' history row for each defect that has none yet (新登记, 待交办)."""
+    from app.services.workflow import record_event
+
+    known = set(
+        db.session.scalars(
+            select(DefectEvent.defect_id).where(DefectEvent.project_id == project.id)
+        )
+    )
+    for defect in project.defects:
+        if defect.id not in known:
+            record_event(defect, "register", None, actor, {"path": defect.path})
+
+
+def record_registration(project: Project, actor: User | None, today: dt.date) -> None:
+    """History of a newly stored project: its defects registered, certificates already issued."""
+    record_new_defects(project, actor)
+    if project.certified_households:
+        db.session.add(
+            CertificateEntry(
+                project=project,
+                entry_date=today,
+                households=project.certified_households,
+                kind="baseline",
+                note="登记项目时已办证户数",
+                created_by_id=actor.id if actor else None,
+            )
+        )
+
+
 def create_project(user: User, data: ProjectInput, today: dt.date) -> SaveResult:
     """Register a project, classify it, audit it, commit."""
     if not may_create_in(user, data.district):
@@ -373,6 +408,7 @@ def create_project(user: User, data: ProjectInput, today: dt.date) -> SaveResult
     db.session.add(project)
     changes = apply_classification(project, classify(data.facts))
     db.session.flush()
+    record_registration(project, user, today)
     audit.record(
         user,
         "project.create",
@@ -401,6 +437,20 @@ def update_project(
     changes: tuple[DefectChange, ...] = ()
     if any(k in changed for k in ("facts", *COLUMN_FACTS)):
         changes = apply_classification(project, classify(data.facts))
+        db.session.flush()
+        record_new_defects(project, user)
+    if "certified_households" in changed:
+        before, after = changed["certified_households"]
+        db.session.add(
+            CertificateEntry(
+                project=project,
+                entry_date=today,
+                households=after - before,
+                kind="correction",
+                note="编辑项目时更正已办证户数",
+                created_by_id=user.id,
+            )
+        )
     if changed or changes:
         project.updated_at = utcnow()
         audit.record(

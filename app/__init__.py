@@ -66,6 +66,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(labels.fmt_bool, "yesno")
     app.add_template_filter(labels.fmt_datetime, "datetime")
     app.add_template_test(labels.has_capability, "capability")
+    app.add_template_filter(labels.audit_summary, "audit_summary")
 
 
 def register_error_handlers(app: Flask) -> None:

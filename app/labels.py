@@ -7,9 +7,45 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.models import ROLES
-from cases import taxonomy
+from cases import taxonomy, workflow
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+ACTION_LABELS: dict[str, str] = {
+    "register": "登记问题",
+    "plan": "更新化解计划",
+    **{code: t.label for code, t in workflow.TRANSITIONS.items()},
+}
+AUDIT_LABELS: dict[str, str] = {
+    "project.create": "登记项目",
+    "project.update": "修改项目",
+    "project.certificates": "登记办证数",
+    "defect.override": "调整化解路径",
+    "defect.plan": "更新化解计划",
+    **{f"defect.{code}": t.label for code, t in workflow.TRANSITIONS.items()},
+}
+FIELD_NAMES: dict[str, str] = {
+    "name": "项目名称",
+    "district_code": "县区",
+    "address": "地址",
+    "developer": "开发建设单位",
+    "developer_exists": "开发单位存续",
+    "total_households": "总户数",
+    "certified_households": "已办证户数",
+    "lon": "经度",
+    "lat": "纬度",
+    "leader": "包抓领导",
+    "notes": "备注",
+    "project_type": "项目类型",
+    "construction_start_date": "开工日期",
+    "completion_date": "建成日期",
+    "facts": "附件3事实",
+    "status": "状态",
+    "path": "化解路径",
+    "override_reason": "调整理由",
+    "plan_text": "化解计划",
+    "planned_month": "计划完成月份",
+}
 
 
 def template_context() -> dict[str, Any]:
@@ -26,6 +62,9 @@ def template_context() -> dict[str, Any]:
         "FACT_FIELDS": taxonomy.FACT_FIELDS,
         "FACT_LABELS": {f.name: f.label for f in taxonomy.FACT_FIELDS},
         "ROLES": ROLES,
+        "ACTION_LABELS": ACTION_LABELS,
+        "INPUT_LABELS": workflow.INPUT_LABELS,
+        "AUDIT_LABELS": AUDIT_LABELS,
     }
 
 
@@ -50,3 +89,37 @@ def has_capability(capability: str) -> bool:
     from app.scoping import can
 
     return can(current_user, capability)
+
+
+def _value(value: object) -> str:
+    if value is None:
+        return "空"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dict):
+        return f"{len(value)} 项"
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value) or "无"
+    text = str(value)
+    if text in taxonomy.DEFECT_STATUSES:
+        return taxonomy.DEFECT_STATUSES[text]
+    if text in taxonomy.PATHS:
+        return taxonomy.PATHS[text].name
+    return text if len(text) <= 60 else text[:60] + "…"
+
+
+def audit_summary(changes: dict[str, object]) -> str:
+    """A one-line Chinese summary of an audit row's changes."""
+    parts: list[str] = []
+    items = changes.get("fields") if isinstance(changes.get("fields"), dict) else changes
+    assert isinstance(items, dict)
+    for key, value in items.items():
+        label = FIELD_NAMES.get(key, workflow.INPUT_LABELS.get(key, key))
+        if isinstance(value, list) and len(value) == 2 and key != "attachments":
+            parts.append(f"{label}：{_value(value[0])} → {_value(value[1])}")
+        else:
+            parts.append(f"{label}：{_value(value)}")
+    defects = changes.get("defects")
+    if isinstance(defects, list) and defects and items is not changes:
+        parts.extend(str(d) for d in defects)
+    return "；".join(parts)

@@ -59,6 +59,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "SECRET_KEY": "test-secret-key",
             "WTF_CSRF_ENABLED": True,
             "SERVER_NAME": "localhost",
+            "ATTACHMENT_DIR": str(tmp_path_factory.mktemp("attachments")),
         }
     )
     with application.app_context():

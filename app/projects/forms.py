@@ -6,21 +6,23 @@ from typing import Any, ClassVar
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     Field,
     FloatField,
     HiddenField,
     IntegerField,
+    MultipleFileField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from app.services.projects import ProjectInput, parse_input_facts
 from cases.facts import Facts, facts_to_dict
-from cases.taxonomy import DEFECT_TYPES, DISTRICTS, FACT_FIELDS, PATHS, FactField
+from cases.taxonomy import DEFECT_TYPES, DEPARTMENTS, DISTRICTS, FACT_FIELDS, PATHS, FactField
 
 
 def options(pairs: object) -> list[SelectChoice]:
@@ -194,3 +196,95 @@ class OverrideForm(FlaskForm):
         """Offer only the paths of this defect type."""
         self.path.choices = options((p, PATHS[p].name) for p in DEFECT_TYPES[defect_type].paths)
         return self
+
+
+class DefectActionForm(FlaskForm):
+    """Inputs any lifecycle action may need; `cases.workflow` decides which are required."""
+
+    deadline = DateField("办理时限", validators=[Optional()], render_kw={"type": "date"})
+    review_date = DateField("复核日期", validators=[Optional()], render_kw={"type": "date"})
+    decision_date = DateField("批复日期", validators=[Optional()], render_kw={"type": "date"})
+    document_number = StringField("批复文号", validators=[Length(max=64, message="过长。")])
+    reason = TextAreaField("理由", validators=[Length(max=2000, message="过长。")])
+    result = TextAreaField("办理结果", validators=[Length(max=4000, message="过长。")])
+    # The domain checks the department code (and only for 改派), so the select does not.
+    lead = SelectField(
+        "改派牵头部门",
+        choices=options([("", "请选择"), *((c, d.name) for c, d in DEPARTMENTS.items())]),
+        validate_choice=False,
+    )
+    facts_clear = BooleanField("事实清楚")
+    problem_solved = BooleanField("问题解决")
+    task_done = BooleanField("任务完成")
+    files = MultipleFileField("佐证材料（PDF、图片、Word、Excel）")
+    version = HiddenField()
+
+    class Meta:
+        locales: ClassVar[list[str]] = ["zh"]
+
+    def payload(self) -> dict[str, object]:
+        """Everything submitted, for the domain to check."""
+        return {
+            "deadline": self.deadline.data,
+            "review_date": self.review_date.data,
+            "decision_date": self.decision_date.data,
+            "document_number": self.document_number.data or "",
+            "reason": self.reason.data or "",
+            "result": self.result.data or "",
+            "lead": self.lead.data or None,
+            "facts_clear": bool(self.facts_clear.data),
+            "problem_solved": bool(self.problem_solved.data),
+            "task_done": bool(self.task_done.data),
+        }
+
+    def fields_for(self, requires: tuple[str, ...]) -> list[Field]:
+        """The inputs one action asks for, in the order the table lists them."""
+        names = {
+            "deadline": ["deadline"],
+            "review_date": ["review_date"],
+            "decision_date": ["decision_date"],
+            "document_number": ["document_number"],
+            "reason": ["reason"],
+            "result": ["result"],
+            "lead": ["lead"],
+            "checklist": ["facts_clear", "problem_solved", "task_done"],
+            "evidence": ["files"],
+        }
+        return [self[n] for r in requires for n in names.get(r, [])]
+
+
+class PlanForm(FlaskForm):
+    """一项目一策: the plan text and planned month of one defect."""
+
+    plan_text = TextAreaField(
+        "化解计划（一项目一策）", validators=[Length(max=4000, message="过长。")]
+    )
+    planned_month = StringField(
+        "计划完成月份",
+        validators=[
+            Optional(),
+            Regexp(r"^(19|20)\d\d-(0[1-9]|1[0-2])$", message="格式应为 YYYY-MM，例如 2024-09。"),
+        ],
+        render_kw={"placeholder": "2024-09", "pattern": r"\d{4}-\d{2}"},
+    )
+    version = HiddenField()
+
+    class Meta:
+        locales: ClassVar[list[str]] = ["zh"]
+
+
+class CertificateForm(FlaskForm):
+    """Certificates issued on a date (首次登记 / 本月办证)."""
+
+    entry_date = DateField(
+        "办证日期", validators=[InputRequired("请填写办证日期。")], render_kw={"type": "date"}
+    )
+    households = IntegerField(
+        "本次办证户数",
+        validators=[InputRequired("请填写户数。"), NumberRange(min=1, message="至少 1 户。")],
+    )
+    note = StringField("说明", validators=[Length(max=255, message="过长。")])
+    version = HiddenField()
+
+    class Meta:
+        locales: ClassVar[list[str]] = ["zh"]

@@ -32,3 +32,17 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def project_timeline(project_id: int, limit: int = 100) -> list[AuditEvent]:
+    """The audit rows of one project, newest first (the project page's timeline)."""
+    from sqlalchemy import select
+
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.project_id == project_id)
+            .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )

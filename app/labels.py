@@ -6,6 +6,8 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from jinja2 import pass_context
+
 from app.models import ROLES
 from cases import taxonomy, workflow
 
@@ -82,7 +84,8 @@ def fmt_datetime(value: dt.datetime | None) -> str:
     return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
 
 
-def has_capability(capability: str) -> bool:
+@pass_context  # keeps Jinja from folding the constant test once, at compile time
+def has_capability(_context: object, capability: str) -> bool:
     """Jinja test `'projects.create' is capability`: may the signed-in user do this?"""
     from flask_login import current_user
 

@@ -29,3 +29,13 @@ def test_api_classify_answers_the_fire_window(client, factory):
     answer = client.post("/api/v1/classify", json=FIRE_WINDOW_FACTS, headers=bearer(token))
     assert answer.status_code == 200
     assert answer.json["defects"][0]["path"] == "fire_housing_review"
+
+
+def test_navigation_shows_the_links_the_signed_in_role_may_use(client, factory):
+    # Regression: Jinja folded the capability test at compile time, so the first (anonymous)
+    # render decided the menu for everyone.
+    assert client.get("/login").status_code == 200
+    factory.user("caseworker", username="cw_nav")
+    login(client, "cw_nav")
+    html = client.get("/projects").get_data(as_text=True)
+    assert 'href="/projects/new"' in html and ">项目台账<" in html

@@ -19,7 +19,8 @@ run: $(VENV)/.run-installed
 	$(FLASK) db upgrade
 	$(FLASK) demo load --if-empty
 	$(FLASK) demo accounts
-	exec $(FLASK) run --host 127.0.0.1 --port $${PORT:-5000}
+	@echo "服务地址：http://127.0.0.1:$${PORT:-5000}"
+	exec $(BIN)/waitress-serve --listen=127.0.0.1:$${PORT:-5000} --threads=8 wsgi:app
 
 ## test: install the dev tools and run the whole suite (ruff, SQLite, PostgreSQL, browser)
 ##       extra pytest arguments: make test PYTEST_ARGS="-k ledger -x"

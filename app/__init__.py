@@ -46,15 +46,35 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(auth_services.load_user)
     login_manager.request_loader(auth_services.load_user_from_request)
 
+    from app import security
+
+    security.init_app(app)  # headers, rate limit, session gates, refusal audit, log masking
+
 
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per feature."""
+    from app.admin import bp as admin_bp
     from app.api import bp as api_bp
+    from app.audit_log import bp as audit_log_bp
     from app.auth import bp as auth_bp
+    from app.complaints import bp as complaints_bp
+    from app.dispatch import bp as dispatch_bp
+    from app.ledger import bp as ledger_bp
+    from app.map import bp as map_bp
     from app.projects import bp as projects_bp
+    from app.prompts import bp as prompts_bp
+    from app.reports import bp as reports_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(audit_log_bp)
     app.register_blueprint(projects_bp)
+    app.register_blueprint(dispatch_bp)
+    app.register_blueprint(map_bp)
+    app.register_blueprint(complaints_bp)
+    app.register_blueprint(prompts_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(ledger_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 

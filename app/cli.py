@@ -22,16 +22,27 @@ users = AppGroup("users", help="账号与 API 令牌。")
 @demo.command("load")
 @click.option("--if-empty", is_flag=True, help="只在数据库中还没有项目时加载。")
 def demo_load(if_empty: bool) -> None:
-    """Load the demo accounts and about 60 石嘴山 projects (idempotent)."""
+    """Load the demo accounts, about 60 石嘴山 projects and months of 每月调度 (idempotent)."""
     from app.demo.dataset import demo_projects
+    from app.demo.history import load_history, plan
+    from app.demo.intake import load_intake
     from app.demo.loader import ensure_demo_accounts, load_projects
+    from app.demo.outlines import attach_demo_outlines
 
     if if_empty and db.session.scalar(select(func.count(Project.id))):
         click.echo("数据库中已有项目，未加载演示数据。")
         return
     accounts = ensure_demo_accounts()
-    added = load_projects(demo_projects(), today())
-    click.echo(f"演示数据：新增账号 {len(accounts)} 个，新增项目 {added} 个。")
+    history = plan(today())
+    added = load_projects(demo_projects(), today(), registered_at=history.registered_at)
+    rounds = load_history(history, echo=click.echo)
+    complaints, sheets = load_intake(today())
+    outlines = attach_demo_outlines()
+    click.echo(f"演示数据：新增项目红线示意 {outlines} 处。")
+    click.echo(f"演示数据：新增群众诉求 {complaints} 件，提示建议单 {sheets} 份。")
+    click.echo(
+        f"演示数据：新增账号 {len(accounts)} 个，新增项目 {added} 个，每月调度历史 {rounds} 轮。"
+    )
 
 
 @demo.command("accounts")
@@ -117,7 +128,41 @@ def users_token(username: str, name: str) -> None:
     click.echo(token)
 
 
+@users.command("reset-password")
+@click.argument("username")
+def users_reset_password(username: str) -> None:
+    """Set a new password read from standard input; it must be changed at next login.
+
+    The server-side way for accounts the web administrator may not reset (审计管理员).
+    """
+    from app import clock
+    from app.auth.passwords import check_password
+    from app.auth.services import hash_password
+    from app.services import audit
+
+    user = db.session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        raise click.ClickException(f"没有账号 {username}。")
+    password = _read_password()
+    try:
+        check_password(password, username)
+    except InvalidInput as exc:
+        raise click.ClickException(exc.message) from exc
+    user.password_hash = hash_password(password)
+    user.password_changed_at = clock.now()
+    user.must_change_password = True
+    user.failed_logins = 0
+    user.locked_until = None
+    user.session_epoch = user.session_epoch + 1
+    audit.record(None, "user.reset_password", "user", username, changes={"via": "cli"})
+    db.session.commit()
+    click.echo(f"已重置账号 {username} 的密码，下次登录须修改密码。")
+
+
 def register(app: Flask) -> None:
     """Attach the command groups to the app."""
+    from app.ledger.cli import ledger
+
     app.cli.add_command(demo)
     app.cli.add_command(users)
+    app.cli.add_command(ledger)

@@ -40,7 +40,41 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "API_MAX_PER_PAGE": 200,
         "API_TOKEN_DAYS": int(env.get("API_TOKEN_DAYS", "180")),
         "DISTRICT_BOUNDARIES": env.get("DISTRICT_BOUNDARIES"),
+        # Optional basemap tiles (off by default: the map draws the district boundaries itself).
+        # 天地图 e.g. MAP_TILE_URL="https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=
+        # GetTile&VERSION=1.0.0&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}
+        # &TILEROW={y}&TILECOL={x}&tk={tk}", MAP_TILE_LABELS_URL the same with cva_w/LAYER=cva.
+        "MAP_TILE_URL": env.get("MAP_TILE_URL", ""),
+        "MAP_TILE_LABELS_URL": env.get("MAP_TILE_LABELS_URL", ""),
+        "MAP_TILE_TOKEN": env.get("MAP_TILE_TOKEN", ""),
+        "MAP_TILE_SUBDOMAINS": env.get("MAP_TILE_SUBDOMAINS", "01234567"),
+        "MAP_TILE_ATTRIBUTION": env.get("MAP_TILE_ATTRIBUTION", "天地图"),
+        "MAP_IMPORT_MAX_FEATURES": int(env.get("MAP_IMPORT_MAX_FEATURES", "5000")),
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        # The Excel 台账 import (docs/ledger.md, Safety): file size, data rows per sheet, and the
+        # zip-bomb bounds checked before openpyxl parses anything.
+        "LEDGER_MAX_BYTES": int(env.get("LEDGER_MAX_BYTES", str(10 * 1024 * 1024))),
+        "LEDGER_MAX_ROWS": int(env.get("LEDGER_MAX_ROWS", "20000")),
+        "LEDGER_MAX_UNCOMPRESSED_BYTES": int(
+            env.get("LEDGER_MAX_UNCOMPRESSED_BYTES", str(200 * 1024 * 1024))
+        ),
+        "LEDGER_MAX_MEMBERS": int(env.get("LEDGER_MAX_MEMBERS", "200")),
+        "LEDGER_MAX_RATIO": int(env.get("LEDGER_MAX_RATIO", "100")),
+        # Account and session security (docs/security.md; GB/T 22239-2019 8.1.4.1).
+        "PASSWORD_MAX_AGE_DAYS": int(env.get("PASSWORD_MAX_AGE_DAYS", "90")),  # 0: no expiry
+        "LOCKOUT_THRESHOLD": int(env.get("LOCKOUT_THRESHOLD", "5")),
+        "LOCKOUT_MINUTES": int(env.get("LOCKOUT_MINUTES", "15")),
+        "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", "10")),
+        "SESSION_MAX_HOURS": int(env.get("SESSION_MAX_HOURS", "12")),
+        "REMEMBER_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "0") == "1",
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # Flask-Limiter: per-process memory by default; several workers need a shared store
+        # (redis://host:6379/0). The login limit counts failed attempts per client address.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted.
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
+        "HSTS_SECONDS": int(env.get("HSTS_SECONDS", "31536000")),
     }
     if overrides:
         config.update(overrides)

@@ -37,6 +37,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):  # noqa: ANN202
         message = "表单已过期或缺少安全令牌（CSRF），请刷新页面后重新提交。"
+        audit_csrf_refusal()
         if wants_json():
             return jsonify(error_body(400, message)), 400
         return render_template("error.html", status=400, message=message), 400
@@ -53,3 +54,26 @@ def register(app: Flask) -> None:
     def unhandled(exc: Exception):  # noqa: ANN202
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return http_error(InternalServerError())
+
+
+def audit_csrf_refusal() -> None:
+    """A signed-in user's request refused for its CSRF token goes to the audit (8.1.4.3)."""
+    from flask_login import current_user
+
+    from app.extensions import db
+    from app.services import audit
+
+    if not current_user.is_authenticated:
+        return  # anonymous junk is not worth an audit row each (the login form is rate limited)
+    try:
+        db.session.rollback()
+        audit.record(
+            current_user._get_current_object(),
+            "security.csrf",
+            "route",
+            (request.endpoint or request.path)[:64],
+            changes={"method": request.method, "path": request.path[:200]},
+        )
+        db.session.commit()
+    except Exception:  # the refusal itself must still reach the user
+        db.session.rollback()

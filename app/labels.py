@@ -25,9 +25,20 @@ AUDIT_LABELS: dict[str, str] = {
     "defect.override": "调整化解路径",
     "defect.plan": "更新化解计划",
     **{f"defect.{code}": t.label for code, t in workflow.TRANSITIONS.items()},
+    "dispatch.open": "开启每月调度",
+    "dispatch.entry": "调度填报",
+    "dispatch.close": "关闭每月调度",
+    "ledger.import": "导入台账",
+    "ledger.export": "导出台账",
+    "report.generate": "生成报告",
+    "report_text.update": "修改报告文字",
+    "report_text.reset": "恢复默认报告文字",
 }
 FIELD_NAMES: dict[str, str] = {
     "name": "项目名称",
+    "body": "报告文字",
+    "format": "格式",
+    "district": "县区",
     "district_code": "县区",
     "address": "地址",
     "developer": "开发建设单位",
@@ -47,6 +58,17 @@ FIELD_NAMES: dict[str, str] = {
     "override_reason": "调整理由",
     "plan_text": "化解计划",
     "planned_month": "计划完成月份",
+    "delay_reason": "延期原因",
+    "first_registration_date": "首次登记日期",
+    "ledger": "导入的台账文件（SHA-256）",
+    "progress": "本月进展",
+    "blocker": "堵点",
+    "next_step": "下一步措施",
+    "time_limit": "完成时限",
+    "escalate": "提级督办",
+    "reported_status": "填报时状态",
+    "action": "同时办理",
+    "attachments": "附件",
 }
 
 
@@ -108,6 +130,8 @@ def _value(value: object) -> str:
         return taxonomy.DEFECT_STATUSES[text]
     if text in taxonomy.PATHS:
         return taxonomy.PATHS[text].name
+    if text in workflow.TRANSITIONS:  # the action taken with a 调度填报
+        return workflow.TRANSITIONS[text].label
     return text if len(text) <= 60 else text[:60] + "…"
 
 

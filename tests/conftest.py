@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.factories import Factory
+from tests.factories import Factory, FrozenClock
 
 # Reference rows inserted by the migrations; every other table is emptied after each test.
 REFERENCE_TABLES = frozenset({"districts", "departments", "alembic_version"})
@@ -60,6 +60,9 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "WTF_CSRF_ENABLED": True,
             "SERVER_NAME": "localhost",
             "ATTACHMENT_DIR": str(tmp_path_factory.mktemp("attachments")),
+            # Every test client shares 127.0.0.1; tests/functional/test_login_security.py sets a
+            # low limit itself to prove the limiter works.
+            "LOGIN_RATE_LIMIT": "1000 per minute",
         }
     )
     with application.app_context():
@@ -134,3 +137,13 @@ def client(app: Flask) -> FlaskClient:
 def factory(app: Flask) -> Factory:
     """Builds users, tokens and projects through the real services."""
     return Factory(app)
+
+
+@pytest.fixture()
+def clock(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
+    """Freeze `app.clock.now` (and so `utcnow`, `today`) at the real now; `.advance()` moves it."""
+    import app.clock
+
+    frozen = FrozenClock()
+    monkeypatch.setattr(app.clock, "now", frozen.now)
+    return frozen

@@ -133,6 +133,22 @@ class Factory:
             )
 
 
+class FrozenClock:
+    """A stand-in for `app.clock.now`: starts at the real now and moves only when told."""
+
+    def __init__(self, start: dt.datetime | None = None) -> None:
+        self.current = start or dt.datetime.now(dt.UTC)
+
+    def now(self) -> dt.datetime:
+        """The frozen instant."""
+        return self.current
+
+    def advance(self, **delta: float) -> dt.datetime:
+        """Move time forward by `timedelta(**delta)`."""
+        self.current += dt.timedelta(**delta)
+        return self.current
+
+
 def csrf_token(html: str) -> str:
     """The CSRF token of the first form in a page."""
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from app.api import views  # noqa: E402,F401  (routes register on import)
+from app.api import geo, views  # noqa: E402,F401  (routes register on import)

@@ -52,6 +52,8 @@ def parse_project_fields(body: dict[str, Any], *, ignore: tuple[str, ...] = ()) 
             if value is not None and (
                 isinstance(value, bool)
                 or not isinstance(value, int | float)
+                # An int too large for a float would raise OverflowError in isfinite.
+                or (isinstance(value, int) and abs(value) > 10**15)
                 or not math.isfinite(value)
             ):
                 raise InvalidInput(key, "应为数字或 null。")

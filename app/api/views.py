@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify, request, url_for
+from flask import current_app, g, jsonify, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
@@ -30,7 +30,8 @@ csrf.exempt(bp)
 
 
 def _bearer() -> bool:
-    return request.headers.get("Authorization", "").lower().startswith("bearer ")
+    """True only when a valid token authenticated this request, not for a mere header."""
+    return g.get("auth_via") == "token"
 
 
 @bp.before_request
@@ -75,6 +76,8 @@ def _json_body() -> dict[str, Any]:
 @bp.post("/classify")
 def classify_facts() -> Response:
     """附件3 classification of the posted facts; stores nothing."""
+    if not can(current_user, "api.classify"):
+        raise Forbidden()
     body = _json_body()
     try:
         facts = parse_facts(body)
@@ -98,7 +101,8 @@ def _positive_int(name: str, default: int, maximum: int) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or int(raw) < 1:
+    # ASCII only ("²".isdigit() is True but int() refuses it) and short (int() refuses 4300+).
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or int(raw) < 1:
         raise InvalidInput(name, f"{name} 应为正整数。")
     return min(int(raw), maximum)
 
@@ -145,7 +149,9 @@ def create_project() -> tuple[Response, int, dict[str, str]]:
         raise Forbidden()
     fields = parse_project_fields(_json_body(), ignore=SERVER_ASSIGNED)
     for required in ("name", "district"):
-        if required not in fields:
+        # A located project may leave its district to the boundaries (set from lon/lat).
+        located = fields.get("lon") is not None and fields.get("lat") is not None
+        if required not in fields and not (required == "district" and located):
             raise InvalidInput(required, "此项为必填项。")
     data = _input_from(fields, service.ProjectInput(name="", district=""))
     result = service.create_project(current_user, data, today())

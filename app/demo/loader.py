@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.auth.services import create_user
+from app.clock import LOCAL_TZ
 from app.extensions import db
 from app.models import Project, User
 from app.services import audit
@@ -107,12 +108,15 @@ def load_projects(
     *,
     renumber: bool = False,
     batch_size: int = 500,
+    registered_at: dt.datetime | None = None,
 ) -> int:
     """Insert the projects whose codes are not there yet (idempotent); return how many.
 
     Every row passes the same validation as the forms, so bad demo data fails loudly.
     `renumber` appends synthetic rows after the stored codes instead of skipping clashes.
+    `registered_at` dates the registration (the demo's dispatch history starts after it).
     """
+    registered_on = registered_at.astimezone(LOCAL_TZ).date() if registered_at else today
     if renumber:
         rows = _renumbered(rows)
     existing = set(db.session.scalars(select(Project.code)).all())
@@ -127,8 +131,12 @@ def load_projects(
             assign_fields(project, data)
             db.session.add(project)
             apply_classification(project, classify(data.facts))
+            if registered_at is not None:
+                project.created_at = registered_at
+                for defect in project.defects:
+                    defect.created_at = defect.status_changed_at = registered_at
             db.session.flush()
-            record_registration(project, None, today)
+            record_registration(project, None, registered_on, at=registered_at)
             existing.add(row["code"])
             added += 1
         db.session.flush()

@@ -14,6 +14,15 @@ from app.models.core import (
     defect_cooperation,
     utcnow,
 )
+from app.models.geo import ProjectGeometry
+from app.models.ledger import LEDGER_IMPORT_SOURCES, LEDGER_IMPORT_STATUSES, LedgerImport
+from app.models.reports import (
+    JOB_STATUSES,
+    REPORT_FORMATS,
+    REPORT_KINDS,
+    ReportJob,
+    ReportText,
+)
 from app.models.workflow import (
     ATTACHMENT_OWNERS,
     CERTIFICATE_KINDS,
@@ -32,6 +41,11 @@ __all__ = [
     "ATTACHMENT_OWNERS",
     "CERTIFICATE_KINDS",
     "COMPLAINT_SOURCES",
+    "JOB_STATUSES",
+    "LEDGER_IMPORT_SOURCES",
+    "LEDGER_IMPORT_STATUSES",
+    "REPORT_FORMATS",
+    "REPORT_KINDS",
     "ROLES",
     "ApiToken",
     "Attachment",
@@ -46,8 +60,12 @@ __all__ = [
     "District",
     "GovernmentApproval",
     "JSONType",
+    "LedgerImport",
     "Project",
+    "ProjectGeometry",
     "PromptSheet",
+    "ReportJob",
+    "ReportText",
     "UTCDateTime",
     "User",
     "defect_cooperation",

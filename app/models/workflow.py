@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -111,6 +112,14 @@ class DispatchRound(db.Model):
     __table_args__ = (
         CheckConstraint("status IN ('open', 'closed')", name="status_known"),
         CheckConstraint("length(month) = 7", name="month_format"),
+        # One round open at a time (cases.dispatch.check_new_round), held by the database too.
+        Index(
+            "uq_dispatch_rounds_one_open",
+            "status",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -140,8 +149,14 @@ class DispatchEntry(db.Model):
             "reported_status IS NULL OR " + _in("reported_status", DEFECT_STATUSES),
             name="reported_status_known",
         ),
+        CheckConstraint(
+            "status_at_close IS NULL OR " + _in("status_at_close", DEFECT_STATUSES),
+            name="status_at_close_known",
+        ),
         Index("ix_dispatch_entries_round_lead", "round_id", "lead_code"),
         Index("ix_dispatch_entries_round_district", "round_id", "district_code"),
+        Index("ix_dispatch_entries_round_reported", "round_id", "reported_at"),
+        Index("ix_dispatch_entries_round_escalate", "round_id", "escalate"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -155,6 +170,8 @@ class DispatchEntry(db.Model):
     planned_month_at_open: Mapped[str | None] = mapped_column(String(7))
     progress: Mapped[str] = mapped_column(Text, default="")
     reported_status: Mapped[str | None] = mapped_column(String(24))
+    # The defect's status when the round closed: what the round achieved, frozen with it.
+    status_at_close: Mapped[str | None] = mapped_column(String(24))
     blocker: Mapped[str] = mapped_column(Text, default="")
     next_step: Mapped[str] = mapped_column(Text, default="")
     time_limit: Mapped[dt.date | None] = mapped_column(Date)
@@ -186,6 +203,8 @@ class Complaint(db.Model):
     received_on: Mapped[dt.date] = mapped_column(Date, index=True)
     district_code: Mapped[str] = mapped_column(ForeignKey("districts.code"), index=True)
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
+    # 涉及小区或地址 as the complainant named it: prefills a new project and the picker.
+    place: Mapped[str] = mapped_column(String(255), default="")
     complainant_name: Mapped[str] = mapped_column(String(64), default="")
     complainant_phone: Mapped[str] = mapped_column(String(32), default="")
     complainant_id_number: Mapped[str] = mapped_column(String(18), default="")
@@ -199,6 +218,8 @@ class Complaint(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     project: Mapped[Project | None] = relationship()
+    answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
 
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
@@ -207,7 +228,11 @@ class PromptSheet(db.Model):
     """工作办理提示建议单, numbered per year (石自然提〔2024〕12号), 附件3 三(一)8."""
 
     __tablename__ = "prompt_sheets"
-    __table_args__ = (UniqueConstraint("year", "seq", name="uq_prompt_sheets_year_seq"),)
+    __table_args__ = (
+        UniqueConstraint("year", "seq", name="uq_prompt_sheets_year_seq"),
+        # A sheet answers a defect or a complaint (附件3 三(一)8), never nothing.
+        CheckConstraint("defect_id IS NOT NULL OR complaint_id IS NOT NULL", name="has_origin"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(Integer)
@@ -217,17 +242,23 @@ class PromptSheet(db.Model):
     defect_id: Mapped[int | None] = mapped_column(ForeignKey("defects.id"), index=True)
     complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"), index=True)
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
+    # The district the sheet concerns (its project's, else its complaint's): district scoping.
+    district_code: Mapped[str | None] = mapped_column(ForeignKey("districts.code"), index=True)
     subject: Mapped[str] = mapped_column(String(128))
     content: Mapped[str] = mapped_column(Text)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     issued_on: Mapped[dt.date] = mapped_column(Date)
     reply: Mapped[str] = mapped_column(Text, default="")
-    reply_date: Mapped[dt.date | None] = mapped_column(Date)
+    reply_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
     replied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     department: Mapped[Department] = relationship()
     project: Mapped[Project | None] = relationship()
+    defect: Mapped[Defect | None] = relationship()
+    complaint: Mapped[Complaint | None] = relationship()
+    issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])
+    replied_by: Mapped[User | None] = relationship(foreign_keys=[replied_by_id])
 
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,8 +17,17 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
+from app.forms import BaseForm
 from app.services.projects import ProjectInput, parse_input_facts
 from cases.facts import Facts, facts_to_dict
 from cases.taxonomy import DEFECT_TYPES, DEPARTMENTS, DISTRICTS, FACT_FIELDS, PATHS, FactField
@@ -63,7 +71,7 @@ def _fact_field(spec: FactField) -> Field:
     )
 
 
-class ProjectForm(FlaskForm):
+class ProjectForm(BaseForm):
     """Create or edit a project and its facts."""
 
     name = StringField(
@@ -92,14 +100,12 @@ class ProjectForm(FlaskForm):
     notes = TextAreaField("备注", validators=[Length(max=4000, message="过长。")])
     version = HiddenField()
 
-    class Meta:
-        locales: ClassVar[list[str]] = ["zh"]  # WTForms' Chinese messages (日期、整数)
-
     def validate_certified_households(self, field: Field) -> None:
         """已办证户数 cannot exceed 总户数 (checked again by the service)."""
         total = self.total_households.data
         if field.data is not None and total is not None and field.data > total:
-            raise ValueError("已办证户数不能大于总户数。")
+            # WTForms 3 collects only ValidationError; a bare ValueError would be a 500.
+            raise ValidationError("已办证户数不能大于总户数。")
 
     def fact_fields(self) -> list[tuple[str, list[Field]]]:
         """The fact fields grouped by their section, in policy order, for the template."""
@@ -176,7 +182,7 @@ for _spec in FACT_FIELDS:
     setattr(ProjectForm, FACT_PREFIX + _spec.name, _fact_field(_spec))
 
 
-class OverrideForm(FlaskForm):
+class OverrideForm(BaseForm):
     """A caseworker's correction of a proposed path, with its reason."""
 
     path = SelectField("化解路径", choices=[])
@@ -189,16 +195,13 @@ class OverrideForm(FlaskForm):
     )
     version = HiddenField()
 
-    class Meta:
-        locales: ClassVar[list[str]] = ["zh"]
-
     def for_type(self, defect_type: str) -> OverrideForm:
         """Offer only the paths of this defect type."""
         self.path.choices = options((p, PATHS[p].name) for p in DEFECT_TYPES[defect_type].paths)
         return self
 
 
-class DefectActionForm(FlaskForm):
+class DefectActionForm(BaseForm):
     """Inputs any lifecycle action may need; `cases.workflow` decides which are required."""
 
     deadline = DateField("办理时限", validators=[Optional()], render_kw={"type": "date"})
@@ -218,9 +221,6 @@ class DefectActionForm(FlaskForm):
     task_done = BooleanField("任务完成")
     files = MultipleFileField("佐证材料（PDF、图片、Word、Excel）")
     version = HiddenField()
-
-    class Meta:
-        locales: ClassVar[list[str]] = ["zh"]
 
     def payload(self) -> dict[str, object]:
         """Everything submitted, for the domain to check."""
@@ -253,7 +253,7 @@ class DefectActionForm(FlaskForm):
         return [self[n] for r in requires for n in names.get(r, [])]
 
 
-class PlanForm(FlaskForm):
+class PlanForm(BaseForm):
     """一项目一策: the plan text and planned month of one defect."""
 
     plan_text = TextAreaField(
@@ -267,13 +267,14 @@ class PlanForm(FlaskForm):
         ],
         render_kw={"placeholder": "2024-09", "pattern": r"\d{4}-\d{2}"},
     )
+    # Kept with the step when the month moves later: the 台账's 延期原因.
+    delay_reason = StringField(
+        "延期原因（推迟计划完成月份时填写）", validators=[Length(max=500, message="过长。")]
+    )
     version = HiddenField()
 
-    class Meta:
-        locales: ClassVar[list[str]] = ["zh"]
 
-
-class CertificateForm(FlaskForm):
+class CertificateForm(BaseForm):
     """Certificates issued on a date (首次登记 / 本月办证)."""
 
     entry_date = DateField(
@@ -285,6 +286,3 @@ class CertificateForm(FlaskForm):
     )
     note = StringField("说明", validators=[Length(max=255, message="过长。")])
     version = HiddenField()
-
-    class Meta:
-        locales: ClassVar[list[str]] = ["zh"]

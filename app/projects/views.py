@@ -73,6 +73,10 @@ def index() -> Response:
     """Home: the project list for those who may see projects."""
     if can(_user(), "projects.view"):
         return redirect(url_for("projects.list_projects"))
+    if can(_user(), "users.manage"):
+        return redirect(url_for("admin.users"))
+    if can(_user(), "audit.view"):
+        return redirect(url_for("audit_log.index"))
     return redirect(url_for("auth.account"))
 
 
@@ -310,6 +314,7 @@ def defect_plan(code: str, defect_id: int) -> Response:
             form.plan_text.data or "",
             form.planned_month.data or None,
             _version(form.version.data),
+            delay_reason=form.delay_reason.data or "",
         )
     except NotFound:
         abort(404)

@@ -14,8 +14,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Attachment, Project, User
-from app.scoping import visible_projects
+from app.models import Attachment, Complaint, DispatchEntry, Project, User
+from app.scoping import scope_dispatch_entries, visible_complaints, visible_projects
 from app.services.errors import InvalidInput, NotFound
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -126,13 +126,30 @@ def discard(rows: list[Attachment]) -> None:
 
 
 def open_for(user: User, attachment_id: int) -> tuple[Attachment, Path]:
-    """The attachment and its file, if the user may see the project it belongs to."""
+    """The attachment and its file, if the user may see the record it belongs to."""
     row = db.session.get(Attachment, attachment_id)
-    if row is None or row.project_id is None:
+    if row is None:
         raise NotFound("没有找到该附件。")
-    visible = db.session.scalar(
-        visible_projects(user).where(Project.id == row.project_id).with_only_columns(Project.id)
-    )
+    if row.owner_type == "complaint":
+        # A complaint may have no project yet; its own scope (district, linked project) decides.
+        visible = db.session.scalar(
+            visible_complaints(user)
+            .where(Complaint.id == row.owner_id)
+            .with_only_columns(Complaint.id)
+        )
+    elif row.owner_type == "dispatch_entry":
+        # 每月调度 evidence is seen by whoever may see the entry (its lead department, district).
+        visible = db.session.scalar(
+            scope_dispatch_entries(select(DispatchEntry.id), user).where(
+                DispatchEntry.id == row.owner_id
+            )
+        )
+    elif row.project_id is None:
+        raise NotFound("没有找到该附件。")
+    else:
+        visible = db.session.scalar(
+            visible_projects(user).where(Project.id == row.project_id).with_only_columns(Project.id)
+        )
     if visible is None:
         raise NotFound("没有找到该附件。")
     path = storage_root() / row.stored_name[:2] / row.stored_name

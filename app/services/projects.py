@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,10 +14,20 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import CertificateEntry, Defect, DefectEvent, Department, Project, User, utcnow
+from app.models import (
+    CertificateEntry,
+    Defect,
+    DefectEvent,
+    Department,
+    DispatchEntry,
+    Project,
+    User,
+    utcnow,
+)
 from app.scoping import can, may_create_in, may_edit, visible_projects
 from app.services import audit
 from app.services.errors import Forbidden, InvalidInput, NotFound, StaleVersion
+from app.services.geometry import district_at
 from cases.classify import Classification, classify
 from cases.facts import Facts, FactsError, facts_to_dict, parse_facts
 from cases.progress import project_state
@@ -34,6 +45,8 @@ from gis.districts import boundaries_from, validate_lonlat
 # Facts kept as columns of `projects` (filters and sorting need them); the rest live in JSON.
 COLUMN_FACTS = ("project_type", "construction_start_date", "completion_date")
 MAX_TEXT = {"name": 128, "address": 255, "developer": 128, "leader": 64, "notes": 4000}
+# No housing project comes near this; it keeps typos (and 32-bit integer overflow) out.
+MAX_HOUSEHOLDS = 100_000
 
 
 @dataclass(frozen=True)
@@ -213,16 +226,19 @@ def validate_input(data: ProjectInput, today: dt.date) -> list[str]:
         raise InvalidInput("total_households", "总户数不能为负数。")
     if data.certified_households < 0:
         raise InvalidInput("certified_households", "已办证户数不能为负数。")
+    if data.total_households > MAX_HOUSEHOLDS:
+        raise InvalidInput("total_households", f"总户数过大，请核对（上限 {MAX_HOUSEHOLDS} 户）。")
     if data.certified_households > data.total_households:
         raise InvalidInput("certified_households", "已办证户数不能大于总户数。")
     facts = data.facts
     for name in ("construction_start_date", "completion_date"):
         value = getattr(facts, name)
         if value is not None and value > today:
-            raise InvalidInput(name, "日期不能晚于今天。")
+            # Named like parse_input_facts names facts, so the form shows it next to the field.
+            raise InvalidInput(f"facts.{name}", "日期不能晚于今天。")
     start, done = facts.construction_start_date, facts.completion_date
     if start and done and done < start:
-        raise InvalidInput("completion_date", "建成日期不能早于开工日期。")
+        raise InvalidInput("facts.completion_date", "建成日期不能早于开工日期。")
     warnings: list[str] = []
     if (data.lon is None) != (data.lat is None):
         raise InvalidInput("lon" if data.lon is None else "lat", "经度和纬度须同时填写。")
@@ -282,9 +298,16 @@ def _department_map() -> dict[str, Department]:
     return {d.code: d for d in db.session.scalars(select(Department))}
 
 
-def apply_classification(project: Project, result: Classification) -> tuple[DefectChange, ...]:
-    """Bring the project's defect rows in line with the engine, keeping caseworker overrides."""
-    departments = _department_map()
+def apply_classification(
+    project: Project,
+    result: Classification,
+    departments: Mapping[str, Department] | None = None,
+) -> tuple[DefectChange, ...]:
+    """Bring the project's defect rows in line with the engine, keeping caseworker overrides.
+
+    `departments` (code -> row) spares a bulk caller (the 台账 import) one query per project.
+    """
+    departments = departments if departments is not None else _department_map()
     existing = {d.type: d for d in project.defects}
     current = [
         CurrentDefect(
@@ -303,7 +326,12 @@ def apply_classification(project: Project, result: Classification) -> tuple[Defe
         row = existing.get(change.type)
         if change.kind != "removed" or row is None:
             continue
-        if row.status == INITIAL_DEFECT_STATUS:
+        if row.status == INITIAL_DEFECT_STATUS and _in_dispatch(row):
+            # A 每月调度 round lists it: its lines there must keep pointing at it.
+            row.review_reason = (
+                "按现有事实，引擎已不再认定此问题；该问题已列入每月调度，请审核后处理。"
+            )
+        elif row.status == INITIAL_DEFECT_STATUS:
             project.defects.remove(row)
         else:
             # Work already under way keeps its history; the caseworker decides its 销号.
@@ -360,6 +388,16 @@ _EXTRA_KEYS = frozenset(
 )
 
 
+def _in_dispatch(defect: Defect) -> bool:
+    """True when a 每月调度 round has an entry for the defect."""
+    if defect.id is None:
+        return False
+    found = db.session.scalar(
+        select(DispatchEntry.id).where(DispatchEntry.defect_id == defect.id).limit(1)
+    )
+    return found is not None
+
+
 def next_project_code(district: str) -> str:
     """The next stable code of a district, e.g. DWK-0042."""
     prefix = DISTRICTS[district].prefix + "-"
@@ -368,7 +406,9 @@ def next_project_code(district: str) -> str:
     return f"{prefix}{max(numbers, default=0) + 1:04d}"
 
 
-def record_new_defects(project: Project, actor: User | None) -> None:
+def record_new_defects(
+    project: Project, actor: User | None, *, at: dt.datetime | None = None
+) -> None:
     """A 'register' history row for each defect that has none yet (新登记, 待交办)."""
     from app.services.workflow import record_event
 
@@ -379,12 +419,14 @@ def record_new_defects(project: Project, actor: User | None) -> None:
     )
     for defect in project.defects:
         if defect.id not in known:
-            record_event(defect, "register", None, actor, {"path": defect.path})
+            record_event(defect, "register", None, actor, {"path": defect.path}, at=at)
 
 
-def record_registration(project: Project, actor: User | None, today: dt.date) -> None:
+def record_registration(
+    project: Project, actor: User | None, today: dt.date, *, at: dt.datetime | None = None
+) -> None:
     """History of a newly stored project: its defects registered, certificates already issued."""
-    record_new_defects(project, actor)
+    record_new_defects(project, actor, at=at)
     if project.certified_households:
         db.session.add(
             CertificateEntry(
@@ -400,6 +442,9 @@ def record_registration(project: Project, actor: User | None, today: dt.date) ->
 
 def create_project(user: User, data: ProjectInput, today: dt.date) -> SaveResult:
     """Register a project, classify it, audit it, commit."""
+    if not data.district and data.lon is not None and data.lat is not None:
+        # No district given but a location: the district is the one the point lies in.
+        data = dataclasses.replace(data, district=district_at(data.lon, data.lat) or "")
     if not may_create_in(user, data.district):
         raise Forbidden("您不能在该县区登记项目。")
     warnings = validate_input(data, today)

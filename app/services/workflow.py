@@ -110,8 +110,15 @@ def take_action(
     expected_version: int,
     today: dt.date,
     uploads: Sequence[attachments.Upload] = (),
+    *,
+    at: dt.datetime | None = None,
+    commit: bool = True,
 ) -> Defect:
-    """Move a defect through the lifecycle, with its history row, approval and evidence."""
+    """Move a defect through the lifecycle, with its history row, approval and evidence.
+
+    `at` dates the step (demo history replays past months); `commit=False` leaves the change in
+    the session for a caller that writes more in the same transaction (每月调度 entries).
+    """
     defect = load_defect(user, defect_id)
     if defect.version != expected_version:
         raise StaleVersion(defect.version)
@@ -124,7 +131,7 @@ def take_action(
     effects = dict(outcome.effects)
     previous = defect.status
     defect.status = outcome.status
-    defect.status_changed_at = utcnow()
+    defect.status_changed_at = at or utcnow()
     if "deadline" in effects:
         defect.deadline = effects["deadline"]  # type: ignore[assignment]
     if "lead" in effects:
@@ -137,7 +144,7 @@ def take_action(
         defect.suspended_until = None
     if "approval_granted" in effects:
         defect.approval_granted = bool(effects["approval_granted"])
-    event = record_event(defect, action, previous, user, effects)
+    event = record_event(defect, action, previous, user, effects, at=at)
     db.session.flush()
     owner_type, owner_id = "defect_event", event.id
     if action in ("approve", "refuse"):
@@ -173,7 +180,8 @@ def take_action(
                 "attachments": [a.original_name for a in stored],
             },
         )
-        db.session.commit()
+        if commit:
+            db.session.commit()
     except Exception:
         db.session.rollback()
         attachments.discard(stored)
@@ -192,8 +200,15 @@ def update_plan(
     plan_text: str,
     planned_month: str | None,
     expected_version: int,
+    *,
+    at: dt.datetime | None = None,
+    delay_reason: str = "",
 ) -> Defect:
-    """Set the defect's 一项目一策 text and planned month (时间表、路线图)."""
+    """Set the defect's 一项目一策 text and planned month (时间表、路线图); `at` dates the step.
+
+    Moving the planned month later is a 延期: its reason is kept with the step, and the 台账's
+    延期次数 and 延期原因 are read from these steps (`cases.ledger.postponements`).
+    """
     defect = load_defect(user, defect_id)
     if not may_plan(user, defect):
         raise Forbidden("您不能修改该问题的化解计划。")
@@ -204,10 +219,18 @@ def update_plan(
         raise InvalidInput("plan_text", "化解计划不能超过 4000 个字。")
     if planned_month and not MONTH.match(planned_month):
         raise InvalidInput("planned_month", "计划完成月份格式应为 YYYY-MM，例如 2024-09。")
+    delay_reason = delay_reason.strip()
+    if len(delay_reason) > 500:
+        raise InvalidInput("delay_reason", "延期原因不能超过 500 个字。")
     old = {"plan_text": defect.plan_text, "planned_month": defect.planned_month}
     defect.plan_text = plan_text
     defect.planned_month = planned_month or None
-    record_event(defect, "plan", defect.status, user, {"planned_month": planned_month})
+    details: dict[str, object] = {"planned_month": planned_month}
+    previous = old["planned_month"]
+    postponed = bool(previous and planned_month and planned_month > previous)
+    if postponed and delay_reason:
+        details["delay_reason"] = delay_reason
+    record_event(defect, "plan", defect.status, user, details, at=at)
     audit.record(
         user,
         "defect.plan",
@@ -217,6 +240,7 @@ def update_plan(
         changes={
             "plan_text": [old["plan_text"], plan_text],
             "planned_month": [old["planned_month"], defect.planned_month],
+            **({"delay_reason": delay_reason} if postponed and delay_reason else {}),
         },
     )
     db.session.commit()

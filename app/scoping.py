@@ -37,7 +37,7 @@ from app.models import (
 T = TypeVar("T", bound=tuple[object, ...])
 
 # Capabilities per role; a binding (district/department) narrows them to the user's own records.
-ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+CORE_CAPABILITIES: dict[str, frozenset[str]] = {
     # 系统管理员: accounts only (and their tokens); reads no project, no audit.
     "admin": frozenset({"users.manage", "tokens.manage"}),
     "caseworker": frozenset(
@@ -88,8 +88,6 @@ INTAKE_CAPABILITIES: dict[str, frozenset[str]] = {
     "department": frozenset({"complaints.view", "prompts.view", "prompts.reply"}),
     "leader": frozenset({"complaints.view", "prompts.view"}),
 }
-for _role, _caps in INTAKE_CAPABILITIES.items():
-    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps
 
 # 每月调度 (附件3 四(二)): the 自然资源局 caseworker opens and closes the rounds and may fill any
 # entry; a department fills the entries it leads, a district government those of its district;
@@ -102,8 +100,6 @@ DISPATCH_CAPABILITIES: dict[str, frozenset[str]] = {
     "department": frozenset({"dispatch.view", "dispatch.report"}),
     "leader": frozenset({"dispatch.view", "dispatch.rank"}),
 }
-for _role, _caps in DISPATCH_CAPABILITIES.items():
-    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps
 
 # 工作看板 and the written reports (附件3 四(二)): the dashboard needs only `projects.view` (its
 # figures come from the viewer's scoped projects). The quarterly report is drawn up by the
@@ -114,8 +110,6 @@ REPORT_CAPABILITIES: dict[str, frozenset[str]] = {
     "district": frozenset({"reports.view"}),
     "leader": frozenset({"reports.view"}),
 }
-for _role, _caps in REPORT_CAPABILITIES.items():
-    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps
 
 # The Excel 台账 (docs/ledger.md): the 自然资源局 caseworker and a district government take it out
 # and bring it back in, a district only its own district's rows (`may_create_in`, `may_edit`);
@@ -125,8 +119,25 @@ LEDGER_CAPABILITIES: dict[str, frozenset[str]] = {
     "district": frozenset({"ledger.export", "ledger.import"}),
     "leader": frozenset({"ledger.export"}),
 }
-for _role, _caps in LEDGER_CAPABILITIES.items():
-    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps
+
+
+def _combine(*tables: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+    """One role → capabilities table from the per-feature tables above."""
+    roles = list(dict.fromkeys(role for table in tables for role in table))
+    return {
+        role: frozenset().union(*(table.get(role, frozenset()) for table in tables))
+        for role in roles
+    }
+
+
+# Every capability of every role, in one place: `can` reads only this.
+ROLE_CAPABILITIES: dict[str, frozenset[str]] = _combine(
+    CORE_CAPABILITIES,
+    INTAKE_CAPABILITIES,
+    DISPATCH_CAPABILITIES,
+    REPORT_CAPABILITIES,
+    LEDGER_CAPABILITIES,
+)
 
 
 def can(user: User | None, capability: str) -> bool:

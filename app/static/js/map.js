@@ -201,10 +201,14 @@
       cityBox = data.bbox || cityBox;
       fadeDistricts();
       if (!fitted && data.bbox) {
-        map.fitBounds([
-          [data.bbox[1], data.bbox[0]],
-          [data.bbox[3], data.bbox[2]],
-        ]);
+        // No animation: a zoom still running would swallow the fit to filtered projects.
+        map.fitBounds(
+          [
+            [data.bbox[1], data.bbox[0]],
+            [data.bbox[3], data.bbox[2]],
+          ],
+          { animate: false }
+        );
         fitted = true;
       }
     });
@@ -330,7 +334,11 @@
       el.dataset.markers = String(markers.length);
       el.dataset.state = "ready";
       if (fit && markers.length) {
-        map.fitBounds(L.featureGroup(markers).getBounds(), { maxZoom: 16, padding: [40, 40] });
+        map.fitBounds(L.featureGroup(markers).getBounds(), {
+          maxZoom: 16,
+          padding: [40, 40],
+          animate: false,
+        });
       }
       var text = "地图已加载 " + data.count + " 个项目";
       if (data.unlocated) {

@@ -33,6 +33,7 @@ from app.models import (
     User,
     defect_cooperation,
 )
+from cases.workflow import Actor, DefectSnapshot, actor_kinds
 
 T = TypeVar("T", bound=tuple[object, ...])
 
@@ -207,15 +208,32 @@ FIELD_CAPABILITIES: dict[str, dict[str, str]] = {
 }
 
 
+def actor_of(user: User) -> Actor:
+    """The domain's view of an account."""
+    return Actor(role=user.role, district=user.district_code, department=user.department_code)
+
+
+def snapshot_of(defect: Defect) -> DefectSnapshot:
+    """The domain's view of a defect row."""
+    return DefectSnapshot(
+        status=defect.status,
+        path=defect.path,
+        lead=defect.lead_code,
+        project_district=defect.project.district_code,
+        needs_government_approval=defect.needs_government_approval,
+        approval_granted=defect.approval_granted,
+    )
+
+
 def may_progress_defect(user: User, defect: Defect) -> bool:
-    """Progress on a defect: a caseworker, its lead department, or its project's district."""
+    """Progress on a defect: a caseworker, its lead department, or its project's district.
+
+    Who stands in which relation to a defect is the domain's rule (`cases.workflow.actor_kinds`);
+    this only adds the role capability on top, so the two can never disagree.
+    """
     if not can(user, "defects.progress"):
         return False
-    if user.role == "department":
-        return user.department_code == defect.lead_code
-    if user.role == "district":
-        return user.district_code == defect.project.district_code
-    return True
+    return bool(actor_kinds(snapshot_of(defect), actor_of(user)))
 
 
 def writable_fields(user: User, record: Project | Defect) -> frozenset[str]:

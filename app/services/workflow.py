@@ -22,38 +22,18 @@ from app.models import (
     User,
     utcnow,
 )
-from app.scoping import visible_projects
+from app.scoping import actor_of, may_progress_defect, snapshot_of, visible_projects
 from app.services import attachments, audit
 from app.services.errors import Forbidden, InvalidInput, NotFound, StaleVersion
 from cases.progress import project_state
 from cases.workflow import (
-    Actor,
-    DefectSnapshot,
     Transition,
     WorkflowError,
-    actor_kinds,
     apply_action,
     available_actions,
 )
 
 MONTH = re.compile(r"^(19|20)\d\d-(0[1-9]|1[0-2])$")
-
-
-def actor_of(user: User) -> Actor:
-    """The domain's view of an account."""
-    return Actor(role=user.role, district=user.district_code, department=user.department_code)
-
-
-def snapshot_of(defect: Defect) -> DefectSnapshot:
-    """The domain's view of a defect row."""
-    return DefectSnapshot(
-        status=defect.status,
-        path=defect.path,
-        lead=defect.lead_code,
-        project_district=defect.project.district_code,
-        needs_government_approval=defect.needs_government_approval,
-        approval_granted=defect.approval_granted,
-    )
 
 
 def actions_for(user: User, defect: Defect) -> tuple[Transition, ...]:
@@ -191,7 +171,7 @@ def take_action(
 
 def may_plan(user: User, defect: Defect) -> bool:
     """The plan (一项目一策) is kept by the caseworker, the lead department or the district."""
-    return bool(actor_kinds(snapshot_of(defect), actor_of(user)))
+    return may_progress_defect(user, defect)
 
 
 def update_plan(

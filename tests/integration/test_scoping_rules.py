@@ -7,8 +7,14 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Defect, Project, User
-from app.scoping import ROLE_CAPABILITIES, can, may_progress_defect, writable_fields
-from app.services.workflow import actor_of, snapshot_of
+from app.scoping import (
+    ROLE_CAPABILITIES,
+    actor_of,
+    can,
+    may_progress_defect,
+    snapshot_of,
+    writable_fields,
+)
 from cases.workflow import actor_kinds
 from tests.factories import FIRE_WINDOW_FACTS
 

@@ -250,6 +250,13 @@ def writable_fields(user: User, record: Project | Defect) -> frozenset[str]:
     )
 
 
+def bound_district(user: User | None) -> str | None:
+    """The one district a user is confined to (a 县区 account), or None when not confined."""
+    if user is not None and user.role == "district" and user.district_code:
+        return user.district_code
+    return None
+
+
 def district_choices_for(user: User) -> list[str]:
     """District codes a user may pick in a form."""
     from cases.taxonomy import DISTRICTS

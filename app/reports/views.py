@@ -21,7 +21,7 @@ from app.clock import today
 from app.projects.forms import options
 from app.reports import bp
 from app.reports.forms import JobForm, ResetForm, TextForm
-from app.scoping import can, district_choices_for
+from app.scoping import bound_district, can, district_choices_for
 from app.services import report_jobs, report_texts, reporting
 from app.services.errors import Forbidden, InvalidInput, NotFound, StaleVersion
 from app.services.report_document import sample_context, variable_help
@@ -83,7 +83,7 @@ def dashboard() -> str:
         flash(exc.message, "error")
         as_of = now
     district = (request.args.get("district") or "").strip() or None
-    if user.role == "district":
+    if bound_district(user):
         district = None  # its scope is its district already
     try:
         board = reporting.dashboard(user, as_of, district, _list_link(district))
@@ -132,12 +132,10 @@ def _closed_rounds() -> list[str]:
 def _job_form() -> JobForm:
     form = JobForm()
     user = _user()
-    if user.role == "district":
-        form.district.choices = options([(user.district_code, DISTRICTS[user.district_code].name)])
-    else:
-        form.district.choices = options(
-            [("", "全市"), *((c, d.name) for c, d in DISTRICTS.items())]
-        )
+    everywhere = [] if bound_district(user) else [("", "全市")]
+    form.district.choices = options(
+        [*everywhere, *((c, DISTRICTS[c].name) for c in district_choices_for(user))]
+    )
     return form
 
 

@@ -39,7 +39,7 @@ from app.models import (
     defect_cooperation,
     utcnow,
 )
-from app.scoping import can, may_create_in, may_edit, visible_projects
+from app.scoping import bound_district, can, may_create_in, may_edit, visible_projects
 from app.services import audit
 from app.services.errors import Forbidden, InvalidInput, NotFound, StaleVersion
 from app.services.ledger_files import (
@@ -460,8 +460,8 @@ def template() -> LedgerFile:
 
 def _scope_text(user: User | None, filters: ProjectFilters) -> str:
     parts = []
-    if user is not None and user.role == "district" and user.district_code:
-        parts.append(DISTRICTS[user.district_code].name)
+    if bound := bound_district(user):
+        parts.append(DISTRICTS[bound].name)
     if filters.district:
         parts.append(DISTRICTS[filters.district].name)
     if filters.type:
@@ -1254,9 +1254,8 @@ def get_import(user: User, import_id: int) -> LedgerImport:
 def _may_see(user: User, record: LedgerImport) -> bool:
     if not can(user, "ledger.import"):
         return False
-    if user.role == "district":
-        return record.district_code == user.district_code
-    return True
+    bound = bound_district(user)
+    return bound is None or record.district_code == bound
 
 
 def recent_imports(user: User, limit: int = 20) -> list[LedgerImport]:

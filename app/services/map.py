@@ -20,7 +20,7 @@ from sqlalchemy import Select, case, func, select
 
 from app.extensions import db
 from app.models import Defect, Project, ProjectGeometry, User
-from app.scoping import can
+from app.scoping import can, district_choices_for
 from app.services import audit
 from app.services.errors import Forbidden, InvalidInput
 from app.services.geometry import boundaries, district_for_adcode, within_bbox
@@ -273,9 +273,7 @@ def district_stats(user: User, filters: ProjectFilters) -> dict[str, DistrictSta
 
 def visible_districts(user: User) -> set[str]:
     """District codes whose statistics the user may see (a district user: its own)."""
-    if user.role == "district" and user.district_code:
-        return {user.district_code}
-    return set(DISTRICTS)
+    return set(district_choices_for(user))
 
 
 def districts_geojson(user: User, filters: ProjectFilters) -> dict[str, Any]:

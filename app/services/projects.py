@@ -24,7 +24,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.scoping import can, may_create_in, may_edit, visible_projects
+from app.scoping import bound_district, can, may_create_in, may_edit, visible_projects
 from app.services import audit
 from app.services.errors import Forbidden, InvalidInput, NotFound, StaleVersion
 from app.services.geometry import district_at
@@ -475,7 +475,7 @@ def update_project(
         raise Forbidden("您不能修改该项目。")
     if project.version != expected_version:
         raise StaleVersion(project.version, project_snapshot(project))
-    if user.role == "district" and data.district != project.district_code:
+    if bound_district(user) and data.district != project.district_code:
         raise InvalidInput("district", "县区用户不能把项目移到其他县区。")
     warnings = validate_input(data, today)
     changed = assign_fields(project, data)

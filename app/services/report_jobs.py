@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import REPORT_FORMATS, ReportJob, User, utcnow
-from app.scoping import can
+from app.scoping import bound_district, can
 from app.services import audit
 from app.services.errors import Forbidden, InvalidInput, NotFound, ServiceError
 from cases.dispatch import DispatchError, parse_month
@@ -159,8 +159,8 @@ def submit(
     start: bool = True,
 ) -> ReportJob:
     """Queue a report and start its thread; bad input is refused before anything is stored."""
-    if user.role == "district":
-        district = user.district_code  # a district government's reports are its own district's
+    # A district government's reports are its own district's.
+    district = bound_district(user) or district
     period = _validate(user, kind, (period or "").strip(), fmt, district or None, today)
     _prune(user)
     job = ReportJob(

@@ -31,7 +31,7 @@ from app.models import (
     Project,
     User,
 )
-from app.scoping import can
+from app.scoping import bound_district, can
 from app.services.errors import Forbidden, InvalidInput
 from app.services.projects import ProjectFilters, filtered_projects
 from cases.reporting import (
@@ -74,8 +74,8 @@ def _check_district(district: str | None) -> None:
 def _label(district: str | None, user: User | None) -> str:
     if district:
         return DISTRICTS[district].name
-    if user is not None and user.role == "district" and user.district_code:
-        return DISTRICTS[user.district_code].name
+    if bound := bound_district(user):
+        return DISTRICTS[bound].name
     if user is not None and user.role == "department" and user.department_code:
         return "本部门涉及项目"
     return "全市"
